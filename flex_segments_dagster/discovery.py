@@ -1,0 +1,122 @@
+"""One discovery tick: read new reservations, record them in the ledger, and say which batches are ready."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from .errors import FlexInsightsConfigError
+from .ledger import Batch, ReservationLedger
+from .sources import ReservationDiscovery, TaskRouterEventsSource
+
+CURSOR_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DiscoveryCursor:
+    """Where the last successful tick got to: the end of the events window read, and the last batch announced."""
+
+    watermark: datetime | None = None
+    announced_seq: int = 0
+
+    def serialize(self) -> str:
+        """The cursor as the short JSON string Dagster stores."""
+        watermark = None if self.watermark is None else self.watermark.astimezone(timezone.utc).isoformat()
+        return json.dumps({"v": CURSOR_VERSION, "watermark": watermark, "announced_seq": self.announced_seq})
+
+    @classmethod
+    def parse(cls, text: str | None) -> DiscoveryCursor:
+        """Read a stored cursor; None or empty means a first tick."""
+        if not text:
+            return cls()
+        try:
+            data = json.loads(text)
+            if data.get("v") != CURSOR_VERSION:
+                raise ValueError(f"unknown cursor version {data.get('v')!r}")
+            watermark = data["watermark"]
+            parsed = None if watermark is None else datetime.fromisoformat(watermark)
+            if parsed is not None and parsed.tzinfo is None:
+                raise ValueError("watermark has no time zone")
+            announced = data["announced_seq"]
+            if isinstance(announced, bool) or not isinstance(announced, int) or announced < 0:
+                raise ValueError("announced_seq is not a non-negative integer")
+            return cls(parsed, announced)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise FlexInsightsConfigError(
+                f"the sensor cursor {text[:120]!r} cannot be read ({exc}); reset it in the Dagster UI "
+                "(sensor page, 'Set cursor value' to empty) to start again; the ledger keeps every batch, "
+                "so nothing is recorded twice"
+            ) from None
+
+
+@dataclass(frozen=True)
+class DiscoverySettings:
+    """How far back to look and how to group reservations into batches."""
+
+    batch_size: int = 100
+    max_batch_age: timedelta = timedelta(minutes=10)
+    initial_lookback: timedelta = timedelta(hours=1)
+    overlap: timedelta = timedelta(minutes=5)
+    max_window: timedelta = timedelta(hours=1)
+    max_batches_per_tick: int = 500
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise FlexInsightsConfigError(f"batch_size must be 1 or more, got {self.batch_size}")
+        if self.max_batch_age <= timedelta(0):
+            raise FlexInsightsConfigError("max_batch_age must be positive")
+        if self.initial_lookback < timedelta(0) or self.overlap < timedelta(0):
+            raise FlexInsightsConfigError("initial_lookback and overlap must not be negative")
+        if self.max_window <= timedelta(0):
+            raise FlexInsightsConfigError("max_window must be positive")
+        if self.max_batches_per_tick < 1:
+            raise FlexInsightsConfigError("max_batches_per_tick must be 1 or more")
+
+
+@dataclass(frozen=True)
+class DiscoveryTick:
+    """What a tick found and did; `cursor` is to be stored only once the tick has succeeded."""
+
+    discovery: ReservationDiscovery
+    recorded: list[str]
+    already_recorded: int
+    ready_batches: list[Batch]
+    cursor: DiscoveryCursor
+
+
+def plan_window(cursor: DiscoveryCursor, now: datetime, settings: DiscoverySettings) -> tuple[datetime, datetime]:
+    """The events window to read: from the watermark (minus an overlap for late events) up to now, capped."""
+    if now.tzinfo is None:
+        raise FlexInsightsConfigError("now must be a tz-aware datetime")
+    if cursor.watermark is None:
+        origin = now - settings.initial_lookback
+        start = origin
+    else:
+        origin = cursor.watermark
+        start = origin - settings.overlap
+    end = min(now, origin + settings.max_window)
+    return start, max(start, end)
+
+
+def run_discovery_tick(
+    source: TaskRouterEventsSource,
+    ledger: ReservationLedger,
+    cursor: DiscoveryCursor,
+    settings: DiscoverySettings,
+    now: datetime | None = None,
+) -> DiscoveryTick:
+    """Read the next window of reservations, commit them to the ledger, and list closed batches not yet announced."""
+    now = now or datetime.now(timezone.utc)
+    start, end = plan_window(cursor, now, settings)
+    discovery = source.reservations_between(start, end)
+    result = ledger.record(
+        discovery.reservation_ids,
+        batch_size=settings.batch_size,
+        max_batch_age=settings.max_batch_age,
+        now=now,
+    )
+    ready = ledger.closed_batches_after(cursor.announced_seq, limit=settings.max_batches_per_tick)
+    announced = ready[-1].closed_seq if ready else cursor.announced_seq
+    next_cursor = DiscoveryCursor(watermark=end, announced_seq=announced or 0)
+    return DiscoveryTick(discovery, result.added, result.already_recorded, ready, next_cursor)

@@ -1,0 +1,87 @@
+"""A discovery tick without Dagster: windows, cursors, and no loss or double when ticks fail or repeat."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from flex_segments_dagster.discovery import DiscoveryCursor, DiscoverySettings, plan_window, run_discovery_tick
+from flex_segments_dagster.errors import FlexInsightsConfigError
+from flex_segments_dagster.ledger import ReservationLedger
+from flex_segments_dagster.sources import TaskRouterEventsSource
+
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
+
+
+def test_the_first_tick_reads_the_initial_lookback():
+    settings = DiscoverySettings(initial_lookback=timedelta(minutes=30))
+    assert plan_window(DiscoveryCursor(), NOW, settings) == (NOW - timedelta(minutes=30), NOW)
+
+
+def test_later_ticks_reread_an_overlap_before_the_watermark():
+    settings = DiscoverySettings(overlap=timedelta(minutes=5))
+    cursor = DiscoveryCursor(watermark=NOW - timedelta(minutes=1), announced_seq=3)
+    assert plan_window(cursor, NOW, settings) == (NOW - timedelta(minutes=6), NOW)
+
+
+def test_a_long_gap_is_read_in_capped_windows():
+    settings = DiscoverySettings(max_window=timedelta(hours=1), overlap=timedelta(minutes=5))
+    cursor = DiscoveryCursor(watermark=NOW - timedelta(days=2))
+    start, end = plan_window(cursor, NOW, settings)
+    assert (start, end) == (NOW - timedelta(days=2, minutes=5), NOW - timedelta(days=2) + timedelta(hours=1))
+
+
+def test_a_cursor_survives_a_round_trip():
+    cursor = DiscoveryCursor(watermark=NOW, announced_seq=7)
+    assert DiscoveryCursor.parse(cursor.serialize()) == cursor
+    assert DiscoveryCursor.parse(None) == DiscoveryCursor()
+
+
+@pytest.mark.parametrize("text", ["not json", '{"v": 9}', '{"v": 1, "watermark": "2026-12-03T12:00:00", '
+                                  '"announced_seq": 1}', '{"v": 1, "watermark": null, "announced_seq": -1}'])
+def test_an_unreadable_cursor_says_how_to_reset_it(text):
+    with pytest.raises(FlexInsightsConfigError, match="Set cursor value"):
+        DiscoveryCursor.parse(text)
+
+
+def make_parts(emu, tmp_path):
+    source = TaskRouterEventsSource(emu.workspace_sid, emu.account_sid, emu.auth_token, base_url=emu.base_url)
+    ledger = ReservationLedger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", scope="test")
+    return source, ledger
+
+
+def test_a_tick_batches_every_completed_reservation_and_announces_full_batches(live_emulator, tmp_path):
+    source, ledger = make_parts(live_emulator, tmp_path)
+    settings = DiscoverySettings(batch_size=10, max_batch_age=timedelta(minutes=10))
+    now = datetime.now(timezone.utc)
+    tick = run_discovery_tick(source, ledger, DiscoveryCursor(), settings, now=now)
+    completed = live_emulator.completed_reservation_ids()
+    assert tick.recorded == completed
+    full = len(completed) // 10
+    assert [b.size for b in tick.ready_batches] == [10] * full
+    assert tick.cursor.announced_seq == full
+    assert tick.cursor.watermark == now
+
+    later = now + timedelta(minutes=11)
+    second = run_discovery_tick(source, ledger, tick.cursor, settings, now=later)
+    assert second.recorded == []
+    assert second.already_recorded == len(completed)
+    assert [b.close_reason for b in second.ready_batches] == ["age"]
+    batches = tick.ready_batches + second.ready_batches
+    everything = [rid for b in batches for rid in ledger.reservation_ids(b.key)]
+    assert everything == completed
+
+
+def test_a_tick_that_fails_after_the_ledger_commit_loses_and_doubles_nothing(live_emulator, tmp_path):
+    source, ledger = make_parts(live_emulator, tmp_path)
+    settings = DiscoverySettings(batch_size=10)
+    now = datetime.now(timezone.utc)
+    lost = run_discovery_tick(source, ledger, DiscoveryCursor(), settings, now=now)
+    # Dagster keeps the old cursor when a tick fails, so the next tick starts from it again.
+    retried = run_discovery_tick(source, ledger, DiscoveryCursor(), settings, now=now + timedelta(seconds=30))
+    assert retried.recorded == []
+    assert [b.key for b in retried.ready_batches] == [b.key for b in lost.ready_batches]
+    keys = [b.key for b in retried.ready_batches]
+    ids = [rid for key in keys for rid in ledger.reservation_ids(key)]
+    assert len(ids) == len(set(ids)) == 10 * len(keys)
