@@ -26,8 +26,14 @@ def validate_reservation_ids(reservation_ids: Iterable[str] | str) -> list[str]:
     """Check every id against ^WR[0-9a-fA-F]{32}$ and return them once each, in first-seen order."""
     if isinstance(reservation_ids, str):
         reservation_ids = [reservation_ids]
+    try:
+        items = iter(reservation_ids)
+    except TypeError:
+        raise InvalidReservationIdError(
+            reservation_ids, "reservation_ids must be a list (or other iterable) of reservation id strings"
+        ) from None
     unique: dict[str, None] = {}
-    for position, value in enumerate(reservation_ids):
+    for position, value in enumerate(items):
         if not isinstance(value, str):
             raise InvalidReservationIdError(
                 value, f"item {position} is a {type(value).__name__}; reservation ids are strings like 'WR' + 32 hex"
@@ -53,6 +59,7 @@ class FlexInsightsClient:
         max_concurrency: int = 4,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        total_timeout: float = 120.0,
         max_retries: int = 5,
         backoff_factor: float = 0.5,
         max_backoff: float = 30.0,
@@ -70,6 +77,7 @@ class FlexInsightsClient:
             credentials,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             backoff_factor=backoff_factor,
             max_backoff=max_backoff,

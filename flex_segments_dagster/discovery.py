@@ -6,11 +6,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .errors import FlexInsightsConfigError
+from .errors import FlexInsightsConfigError, LedgerError
 from .ledger import Batch, ReservationLedger
 from .sources import ReservationDiscovery, TaskRouterEventsSource
 
 CURSOR_VERSION = 1
+MIN_WATERMARK = datetime(2000, 1, 1, tzinfo=timezone.utc)
+MAX_WATERMARK = datetime(9000, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,10 @@ class DiscoveryCursor:
             if parsed is not None and parsed.tzinfo is None:
                 raise ValueError("watermark has no time zone")
             announced = data["announced_seq"]
-            if isinstance(announced, bool) or not isinstance(announced, int) or announced < 0:
+            if isinstance(announced, bool) or not isinstance(announced, int) or not 0 <= announced < 2**62:
                 raise ValueError("announced_seq is not a non-negative integer")
+            if parsed is not None and not MIN_WATERMARK <= parsed <= MAX_WATERMARK:
+                raise ValueError(f"watermark {watermark} is out of range")
             return cls(parsed, announced)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise FlexInsightsConfigError(
@@ -99,6 +103,18 @@ def plan_window(cursor: DiscoveryCursor, now: datetime, settings: DiscoverySetti
     return start, max(start, end)
 
 
+def _check_ledger_matches(ledger: ReservationLedger, cursor: DiscoveryCursor) -> None:
+    # A cursor ahead of the ledger means the ledger was replaced or reset: its new batches would reuse partition
+    # keys already announced, and would never be announced themselves. Stop rather than lose them quietly.
+    if cursor.announced_seq and not ledger.closed_batches_after(cursor.announced_seq - 1, limit=1):
+        raise LedgerError(
+            f"the sensor cursor says batch {cursor.announced_seq} was announced, but the ledger at "
+            f"{ledger.url_for_display} (scope {ledger.scope!r}) has no such closed batch: the ledger was replaced "
+            "or reset. Point FLEX_SEGMENTS_LEDGER_URL back at the ledger the sensor used; to start over on purpose, "
+            "delete the old partitions and reset the sensor cursor."
+        )
+
+
 def run_discovery_tick(
     source: TaskRouterEventsSource,
     ledger: ReservationLedger,
@@ -108,6 +124,7 @@ def run_discovery_tick(
 ) -> DiscoveryTick:
     """Read the next window of reservations, commit them to the ledger, and list closed batches not yet announced."""
     now = now or datetime.now(timezone.utc)
+    _check_ledger_matches(ledger, cursor)
     start, end = plan_window(cursor, now, settings)
     discovery = source.reservations_between(start, end)
     result = ledger.record(

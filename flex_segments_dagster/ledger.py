@@ -23,7 +23,8 @@ from sqlalchemy.dialects import postgresql as pg_dialect
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 
-from flex_segments_dagster.errors import FlexInsightsConfigError, LedgerError, UnknownBatchError
+from .client import validate_reservation_ids
+from .errors import FlexInsightsConfigError, LedgerError, UnknownBatchError
 
 __all__ = ["Batch", "RecordResult", "ReservationLedger"]
 
@@ -160,8 +161,8 @@ class ReservationLedger:
                 f"ledger scope must be a non-empty string of at most {_MAX_TEXT} characters, got {scope!r}"
             )
         self._url = _parse_url(url)
-        self._password = self._url.password if isinstance(self._url.password, str) else None
-        self._display = self._url.render_as_string(hide_password=True)
+        self._secrets = _url_secrets(self._url)
+        self._display = _display_url(self._url)
         self._scope = scope
         self._engine = self._create_engine()
         try:
@@ -205,11 +206,9 @@ class ReservationLedger:
         now = _utc_now() if now is None else _require_aware(now)
         if isinstance(reservation_ids, str):
             raise TypeError("reservation_ids must be an iterable of ids, not a single string")
-        # Materialize before the transaction so a failing iterator cannot leave anything half-done.
-        unique_ids = list(dict.fromkeys(reservation_ids))
-        for rid in unique_ids:
-            if not isinstance(rid, str) or not rid:
-                raise TypeError(f"reservation ids must be non-empty strings, got {rid!r}")
+        # Materialize and validate before the transaction: a closed batch must never hold an id that cannot
+        # be fetched, and a failing iterator must not leave anything half-done.
+        unique_ids = validate_reservation_ids(list(reservation_ids))
         with self._transaction("record reservations") as conn:
             return self._record(conn, unique_ids, batch_size, max_batch_age, now)
 
@@ -501,9 +500,33 @@ class ReservationLedger:
         return self._scrub(" ".join(lines[:3]))
 
     def _scrub(self, text: str) -> str:
-        if self._password:
-            text = text.replace(self._password, "***")
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
         return text
+
+
+_SECRET_QUERY_KEYS = ("password", "secret", "token", "passfile", "sslkey")
+
+
+def _is_secret_key(key: str) -> bool:
+    return any(part in key.lower() for part in _SECRET_QUERY_KEYS)
+
+
+def _url_secrets(url: URL) -> tuple[str, ...]:
+    """Every secret the URL carries: its password, and values of query keys such as ?password=."""
+    found = [url.password] if isinstance(url.password, str) and url.password else []
+    for key, value in url.query.items():
+        if _is_secret_key(key):
+            found.extend(v for v in ((value,) if isinstance(value, str) else value) if v)
+    return tuple(sorted(set(found), key=len, reverse=True))
+
+
+def _display_url(url: URL) -> str:
+    """The URL with its password and secret query values shown as ***."""
+    masked = {key: "***" for key in url.query if _is_secret_key(key)}
+    if masked:
+        url = url.update_query_dict(masked)
+    return url.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 
 _ADVISORY_LOCK_KEY = zlib.crc32(b"flex_segments_dagster.ledger.create_tables")

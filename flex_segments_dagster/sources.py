@@ -67,6 +67,7 @@ class TaskRouterEventsSource:
         page_size: int = 1000,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        total_timeout: float = 120.0,
         max_retries: int = 5,
         session: requests.Session | None = None,
     ) -> None:
@@ -87,6 +88,7 @@ class TaskRouterEventsSource:
             resolve_credentials(account_sid, auth_token, api_key_sid, api_key_secret),
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            total_timeout=total_timeout,
             max_retries=max_retries,
             session=session,
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import email.utils
+import json
+import math
 import random
 import re
 import time
@@ -14,7 +16,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3.exceptions
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
 
 from .errors import (
     FlexInsightsAPIError,
@@ -77,16 +82,24 @@ def resolve_credentials(
     )
 
 
-def _origin(url: str) -> tuple[str, str, int | None]:
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_MESSAGE_CHARS = 500
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """The (scheme, host, port) a request to url really goes to; ValueError when parsers could disagree."""
+    if "\\" in url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        raise ValueError("the URL contains a backslash, white space or a control character")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is None:
-        port = {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
+    port = parts.port  # raises ValueError for a port that is not a number from 0 to 65535
+    connected = parse_url(url)  # how urllib3, which opens the connection, reads the same URL
+    host = (parts.hostname or "").lower()
+    if (connected.host or "").lower().strip("[]") != host.strip("[]") or (connected.port or None) != port:
+        raise ValueError("the URL's host is read differently by different parsers")
+    if scheme not in _DEFAULT_PORTS or not host:
+        raise ValueError("the URL is not an absolute http(s) URL")
+    return scheme, host, port or _DEFAULT_PORTS[scheme]
 
 
 def normalize_base_url(base_url: str, name: str = "base_url") -> str:
@@ -94,9 +107,11 @@ def normalize_base_url(base_url: str, name: str = "base_url") -> str:
     if not isinstance(base_url, str) or not base_url.strip():
         raise FlexInsightsConfigError(f"{name} is empty: give an absolute URL such as https://flex-api.twilio.com")
     base_url = base_url.strip().rstrip("/")
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FlexInsightsConfigError(f"{name} {base_url!r} is not an absolute http(s) URL")
+    try:
+        _origin(base_url)
+        parts = urlsplit(base_url)
+    except (ValueError, LocationParseError) as exc:
+        raise FlexInsightsConfigError(f"{name} {base_url!r} is not a usable http(s) URL: {exc}") from None
     if parts.username or parts.password:
         raise FlexInsightsConfigError(f"{name} must not carry credentials; pass them as their own settings")
     if parts.query or parts.fragment:
@@ -104,13 +119,24 @@ def normalize_base_url(base_url: str, name: str = "base_url") -> str:
     return base_url
 
 
+def _number(name: str, value: object, *, minimum: float, allow_minimum: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise FlexInsightsConfigError(f"{name} must be a finite number, got {value!r}")
+    if value < minimum or (value == minimum and not allow_minimum):
+        bound = f"at least {minimum}" if allow_minimum else f"greater than {minimum}"
+        raise FlexInsightsConfigError(f"{name} must be {bound}, got {value!r}")
+    return float(value)
+
+
 def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -118,6 +144,10 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class _DeadlineExceeded(Exception):
+    """A response that kept trickling in past total_timeout."""
 
 
 class TwilioHTTP:
@@ -130,6 +160,7 @@ class TwilioHTTP:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        total_timeout: float = 120.0,
         max_retries: int = 5,
         backoff_factor: float = 0.5,
         max_backoff: float = 30.0,
@@ -140,17 +171,16 @@ class TwilioHTTP:
         self.base_url = normalize_base_url(base_url)
         self._origin = _origin(self.base_url)
         self._credentials = credentials
-        for name, value in (("connect_timeout", connect_timeout), ("read_timeout", read_timeout)):
-            if not value or value <= 0:
-                raise FlexInsightsConfigError(f"{name} must be a positive number of seconds, got {value!r}")
-        if max_retries < 0:
-            raise FlexInsightsConfigError(f"max_retries must be 0 or more, got {max_retries!r}")
-        if backoff_factor < 0 or max_backoff < 0:
-            raise FlexInsightsConfigError("backoff_factor and max_backoff must not be negative")
-        self.timeout = (float(connect_timeout), float(read_timeout))
-        self.max_retries = int(max_retries)
-        self.backoff_factor = float(backoff_factor)
-        self.max_backoff = float(max_backoff)
+        self.timeout = (
+            _number("connect_timeout", connect_timeout, minimum=0, allow_minimum=False),
+            _number("read_timeout", read_timeout, minimum=0, allow_minimum=False),
+        )
+        self.total_timeout = _number("total_timeout", total_timeout, minimum=0, allow_minimum=False)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise FlexInsightsConfigError(f"max_retries must be a whole number, 0 or more, got {max_retries!r}")
+        self.max_retries = max_retries
+        self.backoff_factor = _number("backoff_factor", backoff_factor, minimum=0, allow_minimum=True)
+        self.max_backoff = _number("max_backoff", max_backoff, minimum=0, allow_minimum=True)
         self._sleep = sleep
         self._secrets = self._secret_forms(credentials)
         self.session = session or requests.Session()
@@ -178,16 +208,20 @@ class TwilioHTTP:
         """Close the pooled connections."""
         self.session.close()
 
-    def absolute_url(self, url_or_path: str) -> str:
-        """Resolve a path or a URL the API gave against the base URL, refusing other origins."""
-        if url_or_path.startswith("/"):
+    def absolute_url(self, url_or_path: str, relative_to: str | None = None) -> str:
+        """Resolve a path or a URL the API gave, refusing any origin but the base URL's."""
+        if url_or_path.startswith("/") and relative_to is None:
             url = self.base_url + url_or_path
         else:
-            url = urljoin(self.base_url + "/", url_or_path)
-        if _origin(url) != self._origin:
+            url = urljoin(relative_to or self.base_url + "/", url_or_path)
+        try:
+            same = _origin(url) == self._origin
+        except (ValueError, LocationParseError):
+            same = False
+        if not same:
             raise FlexInsightsResponseError(
-                f"the API pointed to {url!r}, which is not on the configured base URL {self.base_url!r}; "
-                "credentials are only sent to the base URL's scheme, host and port. "
+                f"the API pointed to {self.scrub(url)[:200]!r}, which is not on the configured base URL "
+                f"{self.base_url!r}; credentials are only sent to the base URL's scheme, host and port. "
                 "If the API really moved, set the base URL to the new origin."
             )
         return url
@@ -199,85 +233,94 @@ class TwilioHTTP:
     def get_json(self, url_or_path: str, params: QueryParams | None = None) -> Any:
         """GET a JSON document, retrying 429, 5xx and network failures with backoff."""
         url = self.absolute_url(url_or_path)
-        auth = (self._credentials.username, self._credentials.password)
         attempt = 0
         while True:
             try:
-                response = self.session.get(url, params=params, auth=auth, timeout=self.timeout, allow_redirects=False)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                status, headers, body, sent_url = self._get(url, params)
+            except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, _DeadlineExceeded) as exc:
                 if attempt < self.max_retries:
                     self._sleep(self._backoff(attempt))
                     attempt += 1
                     continue
-                kind = "timed out" if isinstance(exc, requests.Timeout) else "failed"
+                timeouts = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError, _DeadlineExceeded)
+                kind = "timed out" if isinstance(exc, timeouts) else "failed"
                 raise FlexInsightsConnectionError(
-                    f"GET {url} {kind} after {attempt + 1} attempts ({type(exc).__name__}); "
+                    f"GET {self.scrub(url)} {kind} after {attempt + 1} attempts ({type(exc).__name__}); "
                     "check the base URL and the network, or raise the timeouts"
                 ) from None
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
-                delay = self._backoff(attempt) if retry_after is None else min(retry_after, self.max_backoff)
-                response.close()
-                self._sleep(delay)
+            if status in RETRY_STATUSES and attempt < self.max_retries:
+                retry_after = _retry_after_seconds(headers.get("Retry-After"))
+                self._sleep(self._backoff(attempt) if retry_after is None else min(retry_after, self.max_backoff))
                 attempt += 1
                 continue
-            return self._decode(response)
+            if 200 <= status < 300:
+                return self._decode(body, sent_url, status)
+            raise self._error(status, headers, body, sent_url)
 
-    def _decode(self, response: requests.Response) -> Any:
-        url = response.request.url or response.url
-        status = response.status_code
-        if 200 <= status < 300:
-            try:
-                return response.json()
-            except ValueError:
-                raise FlexInsightsResponseError(
-                    f"GET {url} answered {status} with a body that is not JSON: {self._snippet(response)!r}"
-                ) from None
-        raise self._error(response, url)
+    def _get(self, url: str, params: QueryParams | None) -> tuple[int, Mapping[str, str], bytes, str]:
+        """One GET whose whole answer must arrive within total_timeout, not just each read."""
+        deadline = time.monotonic() + self.total_timeout
+        auth = (self._credentials.username, self._credentials.password)
+        with self.session.get(
+            url, params=params, auth=auth, timeout=self.timeout, allow_redirects=False, stream=True
+        ) as response:
+            chunks = []
+            while chunk := response.raw.read1(65536, decode_content=True):
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise _DeadlineExceeded()
+            return response.status_code, response.headers, b"".join(chunks), response.request.url or url
 
-    def _snippet(self, response: requests.Response) -> str:
-        return self.scrub(response.text[:200])
+    def _decode(self, body: bytes, url: str, status: int) -> Any:
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            raise FlexInsightsResponseError(
+                f"GET {self.scrub(url)} answered {status} with a body that is not JSON: {self._snippet(body)!r}"
+            ) from None
 
-    def _error(self, response: requests.Response, url: str) -> FlexInsightsAPIError:
-        status = response.status_code
+    def _snippet(self, text: bytes | str | None) -> str:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", errors="replace")
+        text = self.scrub(text or "")
+        return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "..."
+
+    def _error(self, status: int, headers: Mapping[str, str], body: bytes, url: str) -> FlexInsightsAPIError:
         code = message = more_info = None
         try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, Mapping):
-            raw_code = body.get("code")
-            code = raw_code if isinstance(raw_code, int) else None
-            message = body.get("message") if isinstance(body.get("message"), str) else None
-            more_info = body.get("more_info") if isinstance(body.get("more_info"), str) else None
-        if message is None:
-            message = self._snippet(response) or response.reason or None
-        elif message:
-            message = self.scrub(message)
+            parsed = json.loads(body)
+        except (ValueError, RecursionError):
+            parsed = None
+        if isinstance(parsed, Mapping):
+            raw_code = parsed.get("code")
+            code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
+            message = parsed.get("message") if isinstance(parsed.get("message"), str) else None
+            more_info = parsed.get("more_info") if isinstance(parsed.get("more_info"), str) else None
+        message = self._snippet(message if message is not None else body) or None
+        more_info = self._snippet(more_info) if more_info else None
         if 300 <= status < 400:
-            message = (
-                f"unexpected redirect to {response.headers.get('Location')!r}; set the base URL to the final origin"
-            )
-        kwargs: dict[str, Any] = {"method": "GET", "url": url}
+            location = self._snippet(headers.get("Location"))
+            message = f"unexpected redirect to {location!r}; set the base URL to the final origin"
+        kwargs: dict[str, Any] = {"method": "GET", "url": self._snippet(url)}
         if status in (401, 403):
             message = (message or "") + (
                 " (check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET)"
             )
             return FlexInsightsAuthError(status, code, message, more_info, **kwargs)
         if status == 429:
-            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            retry_after = _retry_after_seconds(headers.get("Retry-After"))
             message = (message or "") + f" (still rate limited after {self.max_retries} retries)"
             return FlexInsightsRateLimitError(status, code, message, more_info, retry_after=retry_after, **kwargs)
         return FlexInsightsAPIError(status, code, message, more_info, **kwargs)
 
     def iter_pages(self, path: str, params: QueryParams, key: str) -> Iterator[list[dict[str, Any]]]:
         """Yield each page's list under `key`, following meta.next_page_url exactly as given until null."""
-        url: str | None = path
+        url: str | None = self.absolute_url(path)
         query: QueryParams | None = params
         seen: set[str] = set()
         while url is not None:
             page = self.get_json(url, query)
-            where = self.absolute_url(url) if query is None else f"{self.base_url}{path}"
+            where = self.scrub(url)
             if not isinstance(page, Mapping):
                 raise FlexInsightsResponseError(f"page from {where} is a {type(page).__name__}, not a JSON object")
             items = page.get(key)
@@ -297,4 +340,4 @@ class TwilioHTTP:
             if next_url in seen:
                 raise FlexInsightsResponseError(f"the API sent {next_url!r} as next_page_url twice; paging stopped")
             seen.add(next_url)
-            url, query = next_url, None
+            url, query = self.absolute_url(next_url, relative_to=url), None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -85,3 +86,21 @@ def test_a_tick_that_fails_after_the_ledger_commit_loses_and_doubles_nothing(liv
     keys = [b.key for b in retried.ready_batches]
     ids = [rid for key in keys for rid in ledger.reservation_ids(key)]
     assert len(ids) == len(set(ids)) == 10 * len(keys)
+
+
+def test_a_cursor_ahead_of_a_replaced_ledger_stops_the_tick_instead_of_losing_batches(live_emulator, tmp_path):
+    from flex_segments_dagster.errors import LedgerError
+
+    source, ledger = make_parts(live_emulator, tmp_path)
+    settings = DiscoverySettings(batch_size=10)
+    cursor = DiscoveryCursor(watermark=datetime.now(timezone.utc), announced_seq=5)
+    with pytest.raises(LedgerError, match="the ledger was replaced or reset"):
+        run_discovery_tick(source, ledger, cursor, settings)
+    assert ledger.closed_batches_after(0) == []
+
+
+@pytest.mark.parametrize("watermark", ["9999-12-31T23:30:00+00:00", "0001-01-01T00:01:00+00:00"])
+def test_a_cursor_with_an_impossible_watermark_is_a_typed_error(watermark):
+    text = json.dumps({"v": 1, "watermark": watermark, "announced_seq": 0})
+    with pytest.raises(FlexInsightsConfigError, match="out of range"):
+        DiscoveryCursor.parse(text)

@@ -646,3 +646,24 @@ def test_ledgers_created_at_once_on_an_empty_database_all_work(ledger_url: str) 
     finally:
         for ledger in ledgers:
             ledger.dispose()
+
+
+def test_a_password_given_as_a_query_parameter_never_shows() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    url = f"postgresql+psycopg2://flex@127.0.0.1:{closed_port}/ledger?connect_timeout=2&password=Pa55wordSecret"
+    with pytest.raises(LedgerError) as caught:
+        ReservationLedger(url)
+    assert "Pa55wordSecret" not in str(caught.value)
+    assert "password=***" in str(caught.value)
+
+
+def test_an_invalid_reservation_id_never_enters_a_batch(ledger: ReservationLedger) -> None:
+    from flex_segments_dagster import InvalidReservationIdError
+
+    for bad in ("WRnope", "WR" + "0" * 31 + "\x00", "WR\ud800" + "0" * 31):
+        with pytest.raises(InvalidReservationIdError):
+            ledger.record([rid(1), bad], batch_size=1, max_batch_age=HOUR, now=T0)
+    assert ledger.open_batch() is None
+    assert ledger.closed_batches_after(0) == []

@@ -1,6 +1,5 @@
 """The segments asset: one partition per batch, fetched from Flex Insights into a typed DataFrame."""
 
-
 from collections.abc import Sequence
 
 import pandas as pd
@@ -8,7 +7,6 @@ from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
     DynamicPartitionsDefinition,
-    MetadataValue,
     Output,
     TableColumn,
     TableSchema,
@@ -67,7 +65,6 @@ def build_segments_asset(
                 "reservations_without_segments": len(reservation_ids) - with_segments,
                 "batch": context.partition_key,
                 "dagster/column_schema": _schema(frame),
-                "first_reservation_id": MetadataValue.text(reservation_ids[0] if reservation_ids else ""),
             },
         )
 

@@ -26,7 +26,8 @@ class _TwilioResource(ConfigurableResource):
     api_key_sid: str | None = Field(default=None, description="API key SID (SK...); preferred over the token.")
     api_key_secret: str | None = Field(default=None, repr=False, description="Secret of api_key_sid. Secret.")
     connect_timeout: float = Field(default=5.0, description="Seconds to wait for a connection.")
-    read_timeout: float = Field(default=30.0, description="Seconds to wait for a response.")
+    read_timeout: float = Field(default=30.0, description="Seconds to wait for each read of a response.")
+    total_timeout: float = Field(default=120.0, description="Seconds one whole response may take to arrive.")
     max_retries: int = Field(default=5, description="Retries of a request after 429, 5xx or a network failure.")
 
     def _credentials(self) -> dict[str, str | None]:
@@ -54,6 +55,7 @@ class FlexInsightsResource(_TwilioResource):
             max_concurrency=self.max_concurrency,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
+            total_timeout=self.total_timeout,
             max_retries=self.max_retries,
         )
 
@@ -84,6 +86,7 @@ class TaskRouterResource(_TwilioResource):
             page_size=self.page_size,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
+            total_timeout=self.total_timeout,
             max_retries=self.max_retries,
         )
 

@@ -1,6 +1,5 @@
 """The sensor that turns new TaskRouter reservations into batches, partitions and runs."""
 
-
 from typing import TYPE_CHECKING
 
 from dagster import (
