@@ -20,6 +20,7 @@ from .emulator import TwilioEmulator
 from .errors import FlexInsightsConfigError
 
 MARKER = ".flex_segments_demo"
+INSTANCE_YAML = "telemetry:\n  enabled: false\n"
 POSTGRES_INSTANCE_YAML = """\
 storage:
   postgres:
@@ -30,6 +31,7 @@ storage:
       db_name: {env: DAGSTER_PG_DB}
       port: {env: DAGSTER_PG_PORT}
 """
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # Short enough that the demo's last, partial batch closes on the second tick.
 DEMO_BATCH_AGE_MINUTES = 1 / 60
 
@@ -96,8 +98,8 @@ def _prepare_home(home: Path) -> Path:
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
     (home / MARKER).write_text("made by flex-segments-dagster demo; wiped by the next demo run\n")
-    if os.environ.get("DAGSTER_PG_HOST"):
-        (home / "dagster.yaml").write_text(POSTGRES_INSTANCE_YAML)
+    postgres = POSTGRES_INSTANCE_YAML if os.environ.get("DAGSTER_PG_HOST") else ""
+    (home / "dagster.yaml").write_text(INSTANCE_YAML + postgres)
     return home
 
 
@@ -144,7 +146,7 @@ def _materialize_all(
         for run_request in result.run_requests:
             key = run_request.partition_key
             run = job.execute_in_process(
-                instance=instance, partition_key=key, tags={"dagster/sensor_name": sensor.name}
+                instance=instance, partition_key=key, tags={"dagster/sensor_name": sensor.name}, run_config=QUIET
             )
             metadata = run.asset_materializations_for_node(DEFAULT_ASSET_NAME)[0].metadata
             summary.batches.append(key)

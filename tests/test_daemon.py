@@ -3,9 +3,11 @@ emulator, and the runs it launches succeed and leave their frames where README s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -66,7 +68,7 @@ def test_the_daemon_discovers_batches_and_its_runs_leave_frames(postgres_server,
         log = (tmp_path / "daemon.log").open("w")
         daemon = subprocess.Popen(
             [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
-            cwd=REPO, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=REPO, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:
             with DagsterInstance.get() as instance:
@@ -80,11 +82,15 @@ def test_the_daemon_discovers_batches_and_its_runs_leave_frames(postgres_server,
                 runs = _finished_runs(instance)
                 keys = sorted(instance.get_dynamic_partitions("flex_segments_batches"))
         finally:
-            daemon.terminate()
+            # The daemon starts code servers of its own; end the whole process group, not just the daemon.
+            os.killpg(daemon.pid, signal.SIGTERM)
             try:
                 daemon.wait(30)
             except subprocess.TimeoutExpired:
-                daemon.kill()
+                os.killpg(daemon.pid, signal.SIGKILL)
+            time.sleep(1)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(daemon.pid, signal.SIGKILL)
             log.close()
         secret_free = (tmp_path / "daemon.log").read_text()
         assert emu.auth_token not in secret_free

@@ -25,7 +25,10 @@ from flex_segments_dagster.emulator import (
 )
 from flex_segments_dagster.emulator import server as emulator_server
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+# The project's shared/reference beside the checkout is authoritative; tests/reference is its copy for clones
+# that have no shared/ beside them.
+_SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = _SHARED if _SHARED.is_dir() else Path(__file__).resolve().parent / "reference"
 PACKAGE_EMULATOR = Path(__file__).resolve().parents[1] / "flex_segments_dagster" / "emulator"
 SEGMENTS_SPEC_FILE = "openapi-flex-insights-segments.json"
 EVENTS_SPEC_FILE = "openapi-taskrouter-events.json"
