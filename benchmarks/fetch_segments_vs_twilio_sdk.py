@@ -1,10 +1,11 @@
 """Fetch the segments of N reservations from the bundled emulator with twilio-python and with FlexInsightsClient.
 
 Both sides ask for one reservation at a time, the only way to know which reservation a segment belongs to.
-The emulator runs in its own process, so that it does not share the interpreter with the clients.
+The emulator runs in its own process, so that it does not share the interpreter with the clients, and adds a
+fixed delay to each response to stand in for the network (--latency-ms; 0 measures the pure client overhead).
 Prints the seconds of each side and the ratios, measured in this one run. Needs the test extras (twilio).
 
-    .venv/bin/python benchmarks/fetch_segments_vs_twilio_sdk.py --reservations 300
+    .venv/bin/python benchmarks/fetch_segments_vs_twilio_sdk.py --reservations 200 --latency-ms 30
 """
 
 from __future__ import annotations
@@ -59,13 +60,13 @@ def timed(label: str, action) -> tuple[float, int]:
     return seconds, rows
 
 
-def start_emulator(reservations: int) -> tuple[subprocess.Popen, str]:
+def start_emulator(reservations: int, latency_ms: float) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [sys.executable, "-m", "flex_segments_dagster.cli", "emulator", "--port", str(port),
-         "--reservations", str(reservations), "--seed", "1"],
+         "--reservations", str(reservations), "--seed", "1", "--latency-ms", str(latency_ms)],
         stdout=subprocess.PIPE, text=True,
     )
     server.stdout.readline()  # the emulator prints one line once it listens
@@ -74,11 +75,16 @@ def start_emulator(reservations: int) -> tuple[subprocess.Popen, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reservations", type=int, default=300)
+    parser.add_argument("--reservations", type=int, default=200)
+    parser.add_argument(
+        "--latency-ms", type=float, default=30.0,
+        help="delay the emulator adds to each response, standing in for the network to Twilio (0 for none)",
+    )
     args = parser.parse_args()
+    print(f"{args.reservations} reservations, {args.latency_ms:g} ms added to each response")
     data = TwilioEmulator(port=0, reservations=args.reservations, seed=1)  # same seed: same ids, not started
     ids = data.reservation_ids
-    server, base_url = start_emulator(args.reservations)
+    server, base_url = start_emulator(args.reservations, args.latency_ms)
     emu = SimpleNamespace(base_url=base_url, account_sid=data.account_sid, auth_token=data.auth_token)
     try:
         with_client(emu, ids[:5], 1)  # warm up imports and connections on both sides

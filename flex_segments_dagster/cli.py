@@ -24,7 +24,13 @@ def _demo(args: argparse.Namespace) -> int:
 def _emulator(args: argparse.Namespace) -> int:
     from .emulator import run_emulator
 
-    run_emulator(host=args.host, port=args.port, reservations=args.reservations, seed=args.seed)
+    run_emulator(
+        host=args.host,
+        port=args.port,
+        reservations=args.reservations,
+        seed=args.seed,
+        latency=args.latency_ms / 1000,
+    )
     return 0
 
 
@@ -49,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=8787)
     emulator.add_argument("--reservations", type=int, default=40)
     emulator.add_argument("--seed", type=int, default=7)
+    emulator.add_argument(
+        "--latency-ms", type=float, default=0.0, help="Delay added to every response, to stand in for a network."
+    )
     emulator.set_defaults(handler=_emulator)
     return parser
 

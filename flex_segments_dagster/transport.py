@@ -6,6 +6,7 @@ import base64
 import email.utils
 import json
 import math
+import os
 import random
 import re
 import time
@@ -83,12 +84,13 @@ def resolve_credentials(
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_UNSAFE_URL_CHARACTERS = re.compile(r"[\\\s\x00-\x1f\x7f]")
 MAX_MESSAGE_CHARS = 500
 
 
 def _origin(url: str) -> tuple[str, str, int]:
     """The (scheme, host, port) a request to url really goes to; ValueError when parsers could disagree."""
-    if "\\" in url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if _UNSAFE_URL_CHARACTERS.search(url):
         raise ValueError("the URL contains a backslash, white space or a control character")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -183,12 +185,24 @@ class TwilioHTTP:
         self.max_backoff = _number("max_backoff", max_backoff, minimum=0, allow_minimum=True)
         self._sleep = sleep
         self._secrets = self._secret_forms(credentials)
-        self.session = session or requests.Session()
+        self.session = session or self._new_session(self.base_url)
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size), max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers.setdefault("User-Agent", USER_AGENT)
         self.session.headers["Accept"] = "application/json"
+
+    @staticmethod
+    def _new_session(base_url: str) -> requests.Session:
+        session = requests.Session()
+        # Read proxy and CA bundle settings from the environment once here: requests would otherwise scan the
+        # whole environment on every request, which costs more than the request itself against a fast server.
+        session.proxies.update(requests.utils.get_environ_proxies(base_url))
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            session.verify = bundle
+        session.trust_env = False
+        return session
 
     @staticmethod
     def _secret_forms(credentials: Credentials) -> tuple[str, ...]:

@@ -697,3 +697,8 @@ def test_run_emulator_prints_its_url_and_credentials(monkeypatch, capsys):
     for value in (EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN, EMULATOR_API_KEY_SID, EMULATOR_WORKSPACE_SID):
         assert value in line
     assert served and served[0].reservation_ids[0] == DOCUMENTED_RESERVATION_ID
+
+
+def test_a_negative_latency_is_refused() -> None:
+    with pytest.raises(ValueError, match="latency"):
+        TwilioEmulator(latency=-0.1)

@@ -12,6 +12,7 @@ import re
 import socket
 import socketserver
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -168,6 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, include_body: bool) -> None:
         self._drain_body()
         response = self.server.emulator.respond(self.command, self.path, self.headers.get("Authorization"))
+        if self.server.emulator.latency:
+            time.sleep(self.server.emulator.latency)
         try:
             reason = HTTPStatus(response.status).phrase
         except ValueError:
@@ -252,7 +255,11 @@ class TwilioEmulator:
         api_key_sid: str = EMULATOR_API_KEY_SID,
         api_key_secret: str = EMULATOR_API_KEY_SECRET,
         workspace_sid: str = EMULATOR_WORKSPACE_SID,
+        latency: float = 0.0,
     ) -> None:
+        if latency < 0:
+            raise ValueError(f"latency must be 0 or more seconds, got {latency!r}")
+        self.latency = latency  # seconds added to every response, to stand in for a network; 0 by default
         self.host = host
         self.port = port
         self.seed = seed
@@ -687,6 +694,7 @@ def run_emulator(
     api_key_sid: str = EMULATOR_API_KEY_SID,
     api_key_secret: str = EMULATOR_API_KEY_SECRET,
     workspace_sid: str = EMULATOR_WORKSPACE_SID,
+    latency: float = 0.0,
 ) -> None:
     """Serve the emulator in the foreground until Ctrl-C, after printing its URL and credentials."""
     emulator = TwilioEmulator(
@@ -701,6 +709,7 @@ def run_emulator(
         api_key_sid=api_key_sid,
         api_key_secret=api_key_secret,
         workspace_sid=workspace_sid,
+        latency=latency,
     )
     emulator._bind()
     print(
