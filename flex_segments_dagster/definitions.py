@@ -8,25 +8,26 @@ from .dagster_adapters import build_flex_segments_definitions, reservation_ledge
 from .errors import FlexInsightsConfigError
 
 
-def _number(name: str, default: float) -> float:
+def _number(name: str, default: float, *, whole: bool = False) -> float:
     raw = os.environ.get(name)
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = int(raw) if whole else float(raw)
     except ValueError:
-        raise FlexInsightsConfigError(f"{name}={raw!r} is not a number") from None
-    if value <= 0:
+        kind = "a whole number" if whole else "a number"
+        raise FlexInsightsConfigError(f"{name}={raw!r} is not {kind}") from None
+    if not value > 0 or value == float("inf"):
         raise FlexInsightsConfigError(f"{name}={raw!r} must be greater than zero")
     return value
 
 
 ledger = reservation_ledger_resource_from_env(
-    batch_size=int(_number("FLEX_SEGMENTS_BATCH_SIZE", 100)),
+    batch_size=int(_number("FLEX_SEGMENTS_BATCH_SIZE", 100, whole=True)),
     max_batch_age_minutes=_number("FLEX_SEGMENTS_MAX_BATCH_AGE_MINUTES", 10.0),
 )
 
 defs = build_flex_segments_definitions(
     reservation_ledger=ledger,
-    sensor_interval_seconds=int(_number("FLEX_SEGMENTS_SENSOR_INTERVAL_SECONDS", 30)),
+    sensor_interval_seconds=int(_number("FLEX_SEGMENTS_SENSOR_INTERVAL_SECONDS", 30, whole=True)),
 )

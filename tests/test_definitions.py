@@ -77,8 +77,13 @@ def test_batching_knobs_come_from_the_environment_and_are_checked(monkeypatch):
     ledger = defs.resources["reservation_ledger"]
     assert (ledger.batch_size, ledger.max_batch_age_minutes) == (25, 2.5)
     assert defs.resolve_sensor_def("flex_segments_reservations_sensor").minimum_interval_seconds == 5
-    with pytest.raises(FlexInsightsConfigError, match="FLEX_SEGMENTS_BATCH_SIZE"):
+    with pytest.raises(FlexInsightsConfigError, match="FLEX_SEGMENTS_BATCH_SIZE='many' is not a whole number"):
         load_definitions(monkeypatch, FLEX_SEGMENTS_BATCH_SIZE="many")
+    with pytest.raises(FlexInsightsConfigError, match="FLEX_SEGMENTS_BATCH_SIZE='0.5' is not a whole number"):
+        load_definitions(monkeypatch, FLEX_SEGMENTS_BATCH_SIZE="0.5")
+    monkeypatch.delenv("FLEX_SEGMENTS_BATCH_SIZE")
+    with pytest.raises(FlexInsightsConfigError, match="must be greater than zero"):
+        load_definitions(monkeypatch, FLEX_SEGMENTS_MAX_BATCH_AGE_MINUTES="nan")
 
 
 def test_the_public_names_are_exported_explicitly():

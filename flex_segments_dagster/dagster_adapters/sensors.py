@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 DEFAULT_SENSOR_NAME = "flex_segments_reservations_sensor"
 
 
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
 def build_reservations_sensor(
     job: "UnresolvedAssetJobDefinition",
     partitions_def: DynamicPartitionsDefinition,
@@ -56,7 +60,7 @@ def build_reservations_sensor(
         context.log.info(
             f"events {found.start.isoformat()} to {found.end.isoformat()}: {found.events_read} read, "
             f"{len(tick.recorded)} new reservations, {tick.already_recorded} already recorded, "
-            f"{len(tick.ready_batches)} batches ready"
+            f"{_count(len(tick.ready_batches), 'batch', 'batches')} ready"
         )
         if found.invalid_values:
             context.log.warning(
