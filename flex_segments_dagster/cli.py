@@ -7,6 +7,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .errors import FlexInsightsConfigError
+
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
@@ -64,9 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the flex-segments-dagster command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return args.handler(args)
+    except FlexInsightsConfigError as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     except KeyboardInterrupt:
         return 130
 

@@ -90,6 +90,8 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 def _prepare_home(home: Path) -> Path:
     home = home.resolve()
+    if home.exists() and not home.is_dir():
+        raise FlexInsightsConfigError(f"{home} is a file; pass --home with a new or empty folder")
     if home.exists() and any(home.iterdir()):
         if not (home / MARKER).exists():
             raise FlexInsightsConfigError(
@@ -105,6 +107,9 @@ def _prepare_home(home: Path) -> Path:
 
 def run_demo(home: Path, reservations: int = 40, seed: int = 7, batch_size: int = 10) -> DemoSummary:
     """Discover the emulator's reservations with the sensor, materialize every batch, and summarize."""
+    for name, value in (("reservations", reservations), ("batch size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise FlexInsightsConfigError(f"the demo's {name} must be a whole number of 1 or more, got {value!r}")
     home = _prepare_home(home)
     with TwilioEmulator(port=0, reservations=reservations, seed=seed) as emulator:
         env = {

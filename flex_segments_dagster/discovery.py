@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -64,6 +65,8 @@ class DiscoverySettings:
     overlap: timedelta = timedelta(minutes=5)
     max_window: timedelta = timedelta(hours=1)
     max_batches_per_tick: int = 500
+    # Dagster abandons a sensor tick after 60 s; stop reading (and retrying) well before that.
+    read_budget: timedelta = timedelta(seconds=40)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -126,7 +129,8 @@ def run_discovery_tick(
     now = now or datetime.now(timezone.utc)
     _check_ledger_matches(ledger, cursor)
     start, end = plan_window(cursor, now, settings)
-    discovery = source.reservations_between(start, end)
+    deadline = time.monotonic() + settings.read_budget.total_seconds()
+    discovery = source.reservations_between(start, end, deadline=deadline)
     result = ledger.record(
         discovery.reservation_ids,
         batch_size=settings.batch_size,
@@ -135,5 +139,7 @@ def run_discovery_tick(
     )
     ready = ledger.closed_batches_after(cursor.announced_seq, limit=settings.max_batches_per_tick)
     announced = ready[-1].closed_seq if ready else cursor.announced_seq
-    next_cursor = DiscoveryCursor(watermark=end, announced_seq=announced or 0)
+    # The next window starts where this read is known complete: Twilio's clock may be behind ours.
+    watermark = discovery.complete_until or end
+    next_cursor = DiscoveryCursor(watermark=watermark, announced_seq=announced or 0)
     return DiscoveryTick(discovery, result.added, result.already_recorded, ready, next_cursor)

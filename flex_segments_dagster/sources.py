@@ -11,7 +11,7 @@ from typing import Any
 import requests
 
 from .client import RESERVATION_ID_PATTERN
-from .errors import FlexInsightsConfigError
+from .errors import FlexInsightsAPIError, FlexInsightsConfigError
 from .transport import TwilioHTTP, resolve_credentials
 
 DEFAULT_TASKROUTER_BASE_URL = "https://taskrouter.twilio.com"
@@ -28,6 +28,8 @@ class ReservationDiscovery:
     reservation_ids: list[str]
     events_read: int
     invalid_values: list[str] = field(default_factory=list)
+    # How far the read is complete: `end`, or Twilio's own clock when that is behind ours.
+    complete_until: datetime | None = None
 
 
 def _iso(moment: datetime) -> str:
@@ -103,8 +105,13 @@ class TaskRouterEventsSource:
         """Release the HTTP connections."""
         self._http.close()
 
-    def reservations_between(self, start: datetime, end: datetime) -> ReservationDiscovery:
-        """Reservation ids of the matching events from start to end (both inclusive), oldest first."""
+    def reservations_between(
+        self, start: datetime, end: datetime, deadline: float | None = None
+    ) -> ReservationDiscovery:
+        """Reservation ids of the matching events from start to end (both inclusive), oldest first.
+
+        `deadline` is a time.monotonic() value after which no request or retry starts.
+        """
         if end < start:
             raise FlexInsightsConfigError(f"window end {end.isoformat()} is before its start {start.isoformat()}")
         params = [
@@ -114,8 +121,20 @@ class TaskRouterEventsSource:
             ("PageSize", str(self.page_size)),
         ]
         events: list[dict[str, Any]] = []
-        for page in self._http.iter_pages(f"/v1/Workspaces/{self.workspace_sid}/Events", params, "events"):
-            events.extend(page)
+        server_time: datetime | None = None
+        self._http.deadline = deadline
+        try:
+            for page in self._http.iter_pages(f"/v1/Workspaces/{self.workspace_sid}/Events", params, "events"):
+                server_time = server_time or self._http.last_server_time
+                events.extend(page)
+        except FlexInsightsAPIError as exc:
+            if exc.status == 404:
+                exc.args = (
+                    f"{exc.args[0]} (is TASKROUTER_WORKSPACE_SID {self.workspace_sid} a workspace of this account?)",
+                )
+            raise
+        finally:
+            self._http.deadline = None
         events.sort(key=_event_sort_key)
         found: dict[str, None] = {}
         invalid: list[str] = []
@@ -127,4 +146,5 @@ class TaskRouterEventsSource:
                 found.setdefault(value, None)
             else:
                 invalid.append(repr(value)[:80])
-        return ReservationDiscovery(start, end, list(found), len(events), invalid)
+        complete_until = end if server_time is None else max(start, min(end, server_time))
+        return ReservationDiscovery(start, end, list(found), len(events), invalid, complete_until)

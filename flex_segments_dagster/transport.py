@@ -130,6 +130,16 @@ def _number(name: str, value: object, *, minimum: float, allow_minimum: bool) ->
     return float(value)
 
 
+def _http_date(value: str | None) -> datetime | None:
+    try:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when
+
+
 def _retry_after_seconds(value: str | None) -> float | None:
     if not value:
         return None
@@ -139,13 +149,8 @@ def _retry_after_seconds(value: str | None) -> float | None:
         pass
     else:
         return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    when = _http_date(value)
+    return None if when is None else max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 class _DeadlineExceeded(Exception):
@@ -184,6 +189,8 @@ class TwilioHTTP:
         self.backoff_factor = _number("backoff_factor", backoff_factor, minimum=0, allow_minimum=True)
         self.max_backoff = _number("max_backoff", max_backoff, minimum=0, allow_minimum=True)
         self._sleep = sleep
+        self.deadline: float | None = None  # time.monotonic() after which no request or retry starts
+        self.last_server_time: datetime | None = None  # the Date header of the last response
         self._secrets = self._secret_forms(credentials)
         self.session = session or self._new_session(self.base_url)
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size), max_retries=0)
@@ -244,6 +251,9 @@ class TwilioHTTP:
         delay = self.backoff_factor * (2**attempt)
         return min(self.max_backoff, delay * (0.5 + random.random() / 2))
 
+    def _time_left_for(self, delay: float) -> bool:
+        return self.deadline is None or time.monotonic() + delay < self.deadline
+
     def get_json(self, url_or_path: str, params: QueryParams | None = None) -> Any:
         """GET a JSON document, retrying 429, 5xx and network failures with backoff."""
         url = self.absolute_url(url_or_path)
@@ -252,32 +262,46 @@ class TwilioHTTP:
             try:
                 status, headers, body, sent_url = self._get(url, params)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, _DeadlineExceeded) as exc:
-                if attempt < self.max_retries:
-                    self._sleep(self._backoff(attempt))
+                delay = self._backoff(attempt)
+                if attempt < self.max_retries and self._time_left_for(delay):
+                    self._sleep(delay)
                     attempt += 1
                     continue
                 timeouts = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError, _DeadlineExceeded)
                 kind = "timed out" if isinstance(exc, timeouts) else "failed"
                 raise FlexInsightsConnectionError(
-                    f"GET {self.scrub(url)} {kind} after {attempt + 1} attempts ({type(exc).__name__}); "
-                    "check the base URL and the network, or raise the timeouts"
+                    f"GET {self.scrub(url)} {kind} after {attempt + 1} attempts ({type(exc).__name__})"
+                    f"{self._budget_note(attempt)}; check the base URL and the network, or raise the timeouts"
                 ) from None
             if status in RETRY_STATUSES and attempt < self.max_retries:
                 retry_after = _retry_after_seconds(headers.get("Retry-After"))
-                self._sleep(self._backoff(attempt) if retry_after is None else min(retry_after, self.max_backoff))
-                attempt += 1
-                continue
+                delay = self._backoff(attempt) if retry_after is None else min(retry_after, self.max_backoff)
+                if self._time_left_for(delay):
+                    self._sleep(delay)
+                    attempt += 1
+                    continue
             if 200 <= status < 300:
                 return self._decode(body, sent_url, status)
-            raise self._error(status, headers, body, sent_url)
+            raise self._error(status, headers, body, sent_url, attempt)
+
+    def _budget_note(self, attempt: int) -> str:
+        if attempt < self.max_retries and self.deadline is not None:
+            return " (retries stopped early to stay within the time budget; the next attempt picks up from here)"
+        return ""
 
     def _get(self, url: str, params: QueryParams | None) -> tuple[int, Mapping[str, str], bytes, str]:
         """One GET whose whole answer must arrive within total_timeout, not just each read."""
         deadline = time.monotonic() + self.total_timeout
+        timeout = self.timeout
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
+            left = max(0.001, self.deadline - time.monotonic())
+            timeout = (min(timeout[0], left), min(timeout[1], left))
         auth = (self._credentials.username, self._credentials.password)
         with self.session.get(
-            url, params=params, auth=auth, timeout=self.timeout, allow_redirects=False, stream=True
+            url, params=params, auth=auth, timeout=timeout, allow_redirects=False, stream=True
         ) as response:
+            self.last_server_time = _http_date(response.headers.get("Date"))
             chunks = []
             while chunk := response.raw.read1(65536, decode_content=True):
                 chunks.append(chunk)
@@ -299,7 +323,9 @@ class TwilioHTTP:
         text = self.scrub(text or "")
         return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "..."
 
-    def _error(self, status: int, headers: Mapping[str, str], body: bytes, url: str) -> FlexInsightsAPIError:
+    def _error(
+        self, status: int, headers: Mapping[str, str], body: bytes, url: str, attempt: int = 0
+    ) -> FlexInsightsAPIError:
         code = message = more_info = None
         try:
             parsed = json.loads(body)
@@ -323,8 +349,10 @@ class TwilioHTTP:
             return FlexInsightsAuthError(status, code, message, more_info, **kwargs)
         if status == 429:
             retry_after = _retry_after_seconds(headers.get("Retry-After"))
-            message = (message or "") + f" (still rate limited after {self.max_retries} retries)"
+            message = (message or "") + f" (still rate limited after {attempt} retries){self._budget_note(attempt)}"
             return FlexInsightsRateLimitError(status, code, message, more_info, retry_after=retry_after, **kwargs)
+        if status in RETRY_STATUSES:
+            message = (message or "") + f" (after {attempt} retries){self._budget_note(attempt)}"
         return FlexInsightsAPIError(status, code, message, more_info, **kwargs)
 
     def iter_pages(self, path: str, params: QueryParams, key: str) -> Iterator[list[dict[str, Any]]]:

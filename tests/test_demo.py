@@ -38,3 +38,30 @@ def test_the_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path):
     with pytest.raises(FlexInsightsConfigError, match="not a demo home"):
         run_demo(tmp_path)
     assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--batch-size", "0"], "batch size must be a whole number of 1 or more, got 0"),
+        (["--reservations", "-1"], "reservations must be a whole number of 1 or more, got -1"),
+    ],
+)
+def test_bad_demo_arguments_are_refused_before_anything_is_wiped(tmp_path, capsys, args, message):
+    home = tmp_path / "demo"
+    home.mkdir()
+    (home / ".flex_segments_demo").write_text("marker")
+    (home / "earlier-result").write_text("still here")
+    with pytest.raises(SystemExit) as caught:
+        main(["demo", "--home", str(home), *args])
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+    assert (home / "earlier-result").read_text() == "still here"
+
+
+def test_a_demo_home_that_is_a_file_is_refused(tmp_path, capsys):
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    with pytest.raises(SystemExit):
+        main(["demo", "--home", str(target)])
+    assert "is a file" in capsys.readouterr().err

@@ -62,7 +62,8 @@ def test_a_tick_batches_every_completed_reservation_and_announces_full_batches(l
     full = len(completed) // 10
     assert [b.size for b in tick.ready_batches] == [10] * full
     assert tick.cursor.announced_seq == full
-    assert tick.cursor.watermark == now
+    # The watermark is where the read is known complete: here the emulator's Date header, whole seconds.
+    assert now - timedelta(seconds=2) <= tick.cursor.watermark <= now
 
     later = now + timedelta(minutes=11)
     second = run_discovery_tick(source, ledger, tick.cursor, settings, now=later)
@@ -104,3 +105,30 @@ def test_a_cursor_with_an_impossible_watermark_is_a_typed_error(watermark):
     text = json.dumps({"v": 1, "watermark": watermark, "announced_seq": 0})
     with pytest.raises(FlexInsightsConfigError, match="out of range"):
         DiscoveryCursor.parse(text)
+
+
+def test_a_twilio_clock_behind_ours_moves_the_watermark_only_as_far_as_twilio_has_seen(tmp_path):
+    from flex_segments_dagster.emulator import TwilioEmulator
+
+    twilio_now = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
+    ours = twilio_now + timedelta(minutes=10)
+    with TwilioEmulator(port=0, reservations=5, seed=2, clock=lambda: twilio_now) as emu:
+        source, ledger = make_parts(emu, tmp_path)
+        tick = run_discovery_tick(source, ledger, DiscoveryCursor(), DiscoverySettings(batch_size=10), now=ours)
+    assert tick.discovery.end == ours
+    assert tick.cursor.watermark == twilio_now
+
+
+def test_a_rate_limited_read_gives_up_within_the_tick_budget(emulator, tmp_path):
+    from flex_segments_dagster.errors import FlexInsightsRateLimitError
+
+    source, ledger = make_parts(emulator, tmp_path)
+    slept: list[float] = []
+    source._http._sleep = slept.append
+    fault = (429, {"code": 20429, "message": "Too Many Requests", "status": 429}, {"Retry-After": "30"})
+    emulator.inject_faults("/v1/Workspaces", [fault] * 10)
+    settings = DiscoverySettings(read_budget=timedelta(seconds=20))
+    with pytest.raises(FlexInsightsRateLimitError, match="stopped early to stay within the time budget"):
+        run_discovery_tick(source, ledger, DiscoveryCursor(), settings)
+    assert slept == []  # a 30 s wait would not fit in the budget, so none was started
+    assert ledger.closed_batches_after(0) == [] and ledger.open_batch() is None

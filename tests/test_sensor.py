@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from dagster import SensorResult, build_sensor_context, instance_for_test
 
 from flex_segments_dagster import (
+    FlexInsightsConfigError,
     FlexInsightsResource,
     ReservationLedgerResource,
     TaskRouterResource,
@@ -17,7 +19,7 @@ from flex_segments_dagster.ledger import ReservationLedger
 SENSOR = "flex_segments_reservations_sensor"
 
 
-def make_defs(emu, ledger_url: str, batch_size: int = 10, max_batch_age_minutes: float = 10.0):
+def make_defs(emu, ledger_url: str, batch_size: int = 10, max_batch_age_minutes: float = 10.0, **taskrouter_fields):
     return build_flex_segments_definitions(
         flex_insights=FlexInsightsResource(
             account_sid=emu.account_sid, auth_token=emu.auth_token, base_url=emu.base_url
@@ -27,6 +29,7 @@ def make_defs(emu, ledger_url: str, batch_size: int = 10, max_batch_age_minutes:
             auth_token=emu.auth_token,
             workspace_sid=emu.workspace_sid,
             base_url=emu.base_url,
+            **taskrouter_fields,
         ),
         reservation_ledger=ReservationLedgerResource(
             url=ledger_url, batch_size=batch_size, max_batch_age_minutes=max_batch_age_minutes
@@ -85,3 +88,17 @@ def test_partition_keys_are_short_and_url_safe(live_emulator, tmp_path):
         assert len(key) <= 20
         assert key.replace("-", "").isalnum()
         assert "..." not in key
+
+
+@pytest.mark.parametrize("value", [float("nan"), 1e300, 0])
+def test_impossible_batch_ages_fail_the_tick_with_the_field_named(live_emulator, tmp_path, value):
+    defs = make_defs(live_emulator, f"sqlite:///{tmp_path / 'l.sqlite'}", max_batch_age_minutes=value)
+    with instance_for_test() as instance, pytest.raises(FlexInsightsConfigError, match="max_batch_age_minutes"):
+        tick(defs, instance)
+
+
+@pytest.mark.parametrize("field", ["initial_lookback_minutes", "overlap_minutes", "max_window_minutes"])
+def test_impossible_window_minutes_fail_the_tick_with_the_field_named(live_emulator, tmp_path, field):
+    defs = make_defs(live_emulator, f"sqlite:///{tmp_path / 'l.sqlite'}", **{field: float("inf")})
+    with instance_for_test() as instance, pytest.raises(FlexInsightsConfigError, match=field):
+        tick(defs, instance)

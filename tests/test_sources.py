@@ -49,3 +49,14 @@ def test_an_event_with_a_malformed_reservation_sid_is_reported_not_recorded():
 def test_a_bad_workspace_sid_is_refused_with_the_variable_to_set():
     with pytest.raises(FlexInsightsConfigError, match="TASKROUTER_WORKSPACE_SID"):
         TaskRouterEventsSource("WS123", "AC" + "0" * 32, "tok")
+
+
+def test_an_unknown_workspace_says_which_setting_to_check(emulator, emulator_now):
+    from flex_segments_dagster.errors import FlexInsightsAPIError
+
+    source = TaskRouterEventsSource(
+        "WS" + "a" * 32, emulator.account_sid, emulator.auth_token, base_url=emulator.base_url
+    )
+    with pytest.raises(FlexInsightsAPIError, match="is TASKROUTER_WORKSPACE_SID WSa+ a workspace") as caught:
+        source.reservations_between(emulator_now - timedelta(minutes=5), emulator_now)
+    assert caught.value.status == 404

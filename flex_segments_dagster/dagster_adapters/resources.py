@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic import Field
 
 from ..client import DEFAULT_BASE_URL, FlexInsightsClient
 from ..discovery import DiscoverySettings
+from ..errors import FlexInsightsConfigError
 from ..ledger import ReservationLedger
 from ..sources import DEFAULT_EVENT_TYPE, DEFAULT_TASKROUTER_BASE_URL, TaskRouterEventsSource
 
@@ -116,8 +118,18 @@ class ReservationLedgerResource(ConfigurableResource):
         """Batching and event-window settings for a discovery tick."""
         return DiscoverySettings(
             batch_size=self.batch_size,
-            max_batch_age=timedelta(minutes=self.max_batch_age_minutes),
-            initial_lookback=timedelta(minutes=taskrouter.initial_lookback_minutes),
-            overlap=timedelta(minutes=taskrouter.overlap_minutes),
-            max_window=timedelta(minutes=taskrouter.max_window_minutes),
+            max_batch_age=_minutes("max_batch_age_minutes", self.max_batch_age_minutes),
+            initial_lookback=_minutes("initial_lookback_minutes", taskrouter.initial_lookback_minutes, zero=True),
+            overlap=_minutes("overlap_minutes", taskrouter.overlap_minutes, zero=True),
+            max_window=_minutes("max_window_minutes", taskrouter.max_window_minutes),
         )
+
+
+MAX_MINUTES = 60 * 24 * 365 * 5  # TaskRouter keeps events for far less; anything longer is a typo
+
+
+def _minutes(name: str, value: float, zero: bool = False) -> timedelta:
+    if not (math.isfinite(value) and (value >= 0 if zero else value > 0) and value <= MAX_MINUTES):
+        low = "0" if zero else "more than 0"
+        raise FlexInsightsConfigError(f"{name} must be a number of minutes from {low} to {MAX_MINUTES}, got {value!r}")
+    return timedelta(minutes=value)

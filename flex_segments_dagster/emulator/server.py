@@ -177,7 +177,7 @@ class _Handler(BaseHTTPRequestHandler):
             reason = "Unknown"
         lines = [
             f"HTTP/1.1 {response.status} {reason}",
-            f"Date: {formatdate(usegmt=True)}",
+            f"Date: {formatdate(self.server.emulator.now().timestamp(), usegmt=True)}",  # the emulator's clock
             f"Server: {self.server_version}",
         ]
         for name, value in response.headers.items():
