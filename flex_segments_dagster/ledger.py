@@ -537,12 +537,12 @@ _sqlite_dirs_lock = threading.Lock()
 def _parse_url(url: str | URL) -> URL:
     try:
         return make_url(url)
-    except (sa_exc.ArgumentError, ValueError, TypeError) as exc:
-        # The text of a malformed URL may hold a password, so it is not repeated here.
+    except (sa_exc.ArgumentError, ValueError, TypeError):
+        # The text of a malformed URL may hold a password, so neither it nor the parser's error is kept.
         raise FlexInsightsConfigError(
             "the reservation ledger URL is not a valid SQLAlchemy URL; expected e.g. "
             "sqlite:////var/dagster/ledger.db or postgresql+psycopg2://user:***@host:5432/dbname"
-        ) from exc
+        ) from None
 
 
 def _make_sqlite_parent_dir(url: URL, display: str) -> None:

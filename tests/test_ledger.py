@@ -667,3 +667,15 @@ def test_an_invalid_reservation_id_never_enters_a_batch(ledger: ReservationLedge
             ledger.record([rid(1), bad], batch_size=1, max_batch_age=HOUR, now=T0)
     assert ledger.open_batch() is None
     assert ledger.closed_batches_after(0) == []
+
+
+def test_a_malformed_url_does_not_carry_its_password_in_the_error_chain() -> None:
+    with pytest.raises(FlexInsightsConfigError) as caught:
+        ReservationLedger("postgresql+psycopg2://flex:Hunter2Secret@host:notaport/ledger")
+    chain: list[BaseException] = []
+    error: BaseException | None = caught.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    assert [type(e).__name__ for e in chain] == ["FlexInsightsConfigError"]
+    assert "Hunter2Secret" not in str(caught.value)
