@@ -140,6 +140,7 @@ def run_discovery_tick(
     ready = ledger.closed_batches_after(cursor.announced_seq, limit=settings.max_batches_per_tick)
     announced = ready[-1].closed_seq if ready else cursor.announced_seq
     # The next window starts where this read is known complete: Twilio's clock may be behind ours.
-    watermark = discovery.complete_until or end
+    # A server clock behind the previous watermark must not move the cursor backwards.
+    watermark = max(cursor.watermark or start, discovery.complete_until or end)
     next_cursor = DiscoveryCursor(watermark=watermark, announced_seq=announced or 0)
     return DiscoveryTick(discovery, result.added, result.already_recorded, ready, next_cursor)

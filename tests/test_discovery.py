@@ -132,3 +132,14 @@ def test_a_rate_limited_read_gives_up_within_the_tick_budget(emulator, tmp_path)
         run_discovery_tick(source, ledger, DiscoveryCursor(), settings)
     assert slept == []  # a 30 s wait would not fit in the budget, so none was started
     assert ledger.closed_batches_after(0) == [] and ledger.open_batch() is None
+
+
+def test_a_twilio_clock_far_behind_never_moves_the_watermark_backwards(tmp_path):
+    from flex_segments_dagster.emulator import TwilioEmulator
+
+    twilio_now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)  # two days behind the cursor
+    cursor = DiscoveryCursor(watermark=datetime(2026, 12, 3, 11, 59, tzinfo=timezone.utc))
+    with TwilioEmulator(port=0, reservations=3, seed=2, clock=lambda: twilio_now) as emu:
+        source, ledger = make_parts(emu, tmp_path)
+        tick = run_discovery_tick(source, ledger, cursor, DiscoverySettings(), now=NOW)
+    assert tick.cursor.watermark == cursor.watermark
