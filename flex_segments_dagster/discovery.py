@@ -7,13 +7,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from .errors import FlexInsightsConfigError, LedgerError
+from .errors import FlexInsightsConfigError, FlexInsightsTimeBudgetError, LedgerError
 from .ledger import Batch, ReservationLedger
 from .sources import ReservationDiscovery, TaskRouterEventsSource
 
 CURSOR_VERSION = 1
 MIN_WATERMARK = datetime(2000, 1, 1, tzinfo=timezone.utc)
 MAX_WATERMARK = datetime(9000, 1, 1, tzinfo=timezone.utc)
+MIN_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,16 @@ class DiscoveryCursor:
 
     watermark: datetime | None = None
     announced_seq: int = 0
+    # A smaller events window than max_window, after a read did not fit in the tick's time budget.
+    window: timedelta | None = None
 
     def serialize(self) -> str:
         """The cursor as the short JSON string Dagster stores."""
         watermark = None if self.watermark is None else self.watermark.astimezone(timezone.utc).isoformat()
-        return json.dumps({"v": CURSOR_VERSION, "watermark": watermark, "announced_seq": self.announced_seq})
+        data = {"v": CURSOR_VERSION, "watermark": watermark, "announced_seq": self.announced_seq}
+        if self.window is not None:
+            data["window_seconds"] = self.window.total_seconds()
+        return json.dumps(data)
 
     @classmethod
     def parse(cls, text: str | None) -> DiscoveryCursor:
@@ -46,7 +52,10 @@ class DiscoveryCursor:
                 raise ValueError("announced_seq is not a non-negative integer")
             if parsed is not None and not MIN_WATERMARK <= parsed <= MAX_WATERMARK:
                 raise ValueError(f"watermark {watermark} is out of range")
-            return cls(parsed, announced)
+            seconds = data.get("window_seconds")
+            if seconds is not None and not (isinstance(seconds, (int, float)) and 1 <= seconds <= 10**9):
+                raise ValueError("window_seconds is not a number of seconds")
+            return cls(parsed, announced, None if seconds is None else timedelta(seconds=seconds))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise FlexInsightsConfigError(
                 f"the sensor cursor {text[:120]!r} cannot be read ({exc}); reset it in the Dagster UI "
@@ -85,11 +94,12 @@ class DiscoverySettings:
 class DiscoveryTick:
     """What a tick found and did; `cursor` is to be stored only once the tick has succeeded."""
 
-    discovery: ReservationDiscovery
+    discovery: ReservationDiscovery | None  # None when the read did not fit in the budget
     recorded: list[str]
     already_recorded: int
     ready_batches: list[Batch]
     cursor: DiscoveryCursor
+    note: str | None = None
 
 
 def plan_window(cursor: DiscoveryCursor, now: datetime, settings: DiscoverySettings) -> tuple[datetime, datetime]:
@@ -102,7 +112,8 @@ def plan_window(cursor: DiscoveryCursor, now: datetime, settings: DiscoverySetti
     else:
         origin = cursor.watermark
         start = origin - settings.overlap
-    end = min(now, origin + settings.max_window)
+    window = settings.max_window if cursor.window is None else min(settings.max_window, cursor.window)
+    end = min(now, origin + window)
     return start, max(start, end)
 
 
@@ -130,17 +141,45 @@ def run_discovery_tick(
     _check_ledger_matches(ledger, cursor)
     start, end = plan_window(cursor, now, settings)
     deadline = time.monotonic() + settings.read_budget.total_seconds()
-    discovery = source.reservations_between(start, end, deadline=deadline)
+    try:
+        discovery: ReservationDiscovery | None = source.reservations_between(start, end, deadline=deadline)
+    except FlexInsightsTimeBudgetError as exc:
+        origin = cursor.watermark or start
+        smaller = (end - origin) / 2
+        if smaller < MIN_WINDOW:
+            raise
+        discovery = None
+        note = (
+            f"reading events from {start.isoformat()} to {end.isoformat()} did not fit in the "
+            f"{settings.read_budget.total_seconds():g} s budget ({exc}); the next tick reads {smaller} at a time"
+        )
+    # Aged batches close, and closed batches are announced, even when nothing new was read.
     result = ledger.record(
-        discovery.reservation_ids,
+        discovery.reservation_ids if discovery else [],
         batch_size=settings.batch_size,
         max_batch_age=settings.max_batch_age,
         now=now,
     )
     ready = ledger.closed_batches_after(cursor.announced_seq, limit=settings.max_batches_per_tick)
     announced = ready[-1].closed_seq if ready else cursor.announced_seq
-    # The next window starts where this read is known complete: Twilio's clock may be behind ours.
-    # A server clock behind the previous watermark must not move the cursor backwards.
-    watermark = max(cursor.watermark or start, discovery.complete_until or end)
-    next_cursor = DiscoveryCursor(watermark=watermark, announced_seq=announced or 0)
+    if discovery is None:
+        next_cursor = DiscoveryCursor(cursor.watermark or start, announced, smaller)
+        return DiscoveryTick(None, result.added, result.already_recorded, ready, next_cursor, note)
+    next_cursor = DiscoveryCursor(_next_watermark(cursor, discovery), announced, _grown(cursor.window, settings))
     return DiscoveryTick(discovery, result.added, result.already_recorded, ready, next_cursor)
+
+
+def _next_watermark(cursor: DiscoveryCursor, discovery: ReservationDiscovery) -> datetime:
+    # The next window starts where this read is known complete: Twilio's clock may be behind ours. A server
+    # clock that did not move since the last tick is stuck (or a proxy's), so ours is used; and the watermark
+    # never moves backwards.
+    complete = discovery.complete_until or discovery.end
+    if cursor.watermark is not None and complete <= cursor.watermark:
+        complete = discovery.end
+    return max(cursor.watermark or discovery.start, complete)
+
+
+def _grown(window: timedelta | None, settings: DiscoverySettings) -> timedelta | None:
+    if window is None or window * 2 >= settings.max_window:
+        return None
+    return window * 2

@@ -68,6 +68,10 @@ class FlexInsightsConnectionError(FlexInsightsError):
     """The API could not be reached, or did not answer in time, after every retry."""
 
 
+class FlexInsightsTimeBudgetError(FlexInsightsError):
+    """A read stopped because its time budget (a sensor tick's) ran out; the next tick tries again."""
+
+
 class FlexInsightsResponseError(FlexInsightsError):
     """A response that does not have the documented shape (a malformed page or field)."""
 

@@ -29,6 +29,7 @@ from .errors import (
     FlexInsightsConnectionError,
     FlexInsightsRateLimitError,
     FlexInsightsResponseError,
+    FlexInsightsTimeBudgetError,
 )
 
 ACCOUNT_SID_PATTERN = re.compile(r"^AC[0-9a-fA-F]{32}\Z")
@@ -133,7 +134,7 @@ def _number(name: str, value: object, *, minimum: float, allow_minimum: bool) ->
 def _http_date(value: str | None) -> datetime | None:
     try:
         when = email.utils.parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when is not None and when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
@@ -150,7 +151,10 @@ def _retry_after_seconds(value: str | None) -> float | None:
     else:
         return max(0.0, seconds) if math.isfinite(seconds) else None
     when = _http_date(value)
-    return None if when is None else max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    try:
+        return None if when is None else max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    except OverflowError:
+        return None
 
 
 class _DeadlineExceeded(Exception):
@@ -254,40 +258,43 @@ class TwilioHTTP:
     def _time_left_for(self, delay: float) -> bool:
         return self.deadline is None or time.monotonic() + delay < self.deadline
 
+    def _out_of_time(self, url: str, what: str) -> FlexInsightsTimeBudgetError:
+        return FlexInsightsTimeBudgetError(f"stopped reading {self.scrub(url)} to stay within the time budget: {what}")
+
     def get_json(self, url_or_path: str, params: QueryParams | None = None) -> Any:
         """GET a JSON document, retrying 429, 5xx and network failures with backoff."""
         url = self.absolute_url(url_or_path)
         attempt = 0
         while True:
+            if not self._time_left_for(0):
+                raise self._out_of_time(url, "the budget ran out before this request")
             try:
                 status, headers, body, sent_url = self._get(url, params)
             except (requests.RequestException, urllib3.exceptions.HTTPError, OSError, _DeadlineExceeded) as exc:
+                timeouts = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError, _DeadlineExceeded)
+                kind = "timed out" if isinstance(exc, timeouts) else "failed"
                 delay = self._backoff(attempt)
-                if attempt < self.max_retries and self._time_left_for(delay):
+                if attempt < self.max_retries:
+                    if not self._time_left_for(delay):
+                        raise self._out_of_time(url, f"attempt {attempt + 1} {kind} ({type(exc).__name__})") from None
                     self._sleep(delay)
                     attempt += 1
                     continue
-                timeouts = (requests.Timeout, urllib3.exceptions.TimeoutError, TimeoutError, _DeadlineExceeded)
-                kind = "timed out" if isinstance(exc, timeouts) else "failed"
                 raise FlexInsightsConnectionError(
-                    f"GET {self.scrub(url)} {kind} after {attempt + 1} attempts ({type(exc).__name__})"
-                    f"{self._budget_note(attempt)}; check the base URL and the network, or raise the timeouts"
+                    f"GET {self.scrub(url)} {kind} after {attempt + 1} attempts ({type(exc).__name__}); "
+                    "check the base URL and the network, or raise the timeouts"
                 ) from None
             if status in RETRY_STATUSES and attempt < self.max_retries:
                 retry_after = _retry_after_seconds(headers.get("Retry-After"))
                 delay = self._backoff(attempt) if retry_after is None else min(retry_after, self.max_backoff)
-                if self._time_left_for(delay):
-                    self._sleep(delay)
-                    attempt += 1
-                    continue
+                if not self._time_left_for(delay):
+                    raise self._out_of_time(url, f"HTTP {status} asked to wait {delay:g} s") from None
+                self._sleep(delay)
+                attempt += 1
+                continue
             if 200 <= status < 300:
                 return self._decode(body, sent_url, status)
             raise self._error(status, headers, body, sent_url, attempt)
-
-    def _budget_note(self, attempt: int) -> str:
-        if attempt < self.max_retries and self.deadline is not None:
-            return " (retries stopped early to stay within the time budget; the next attempt picks up from here)"
-        return ""
 
     def _get(self, url: str, params: QueryParams | None) -> tuple[int, Mapping[str, str], bytes, str]:
         """One GET whose whole answer must arrive within total_timeout, not just each read."""
@@ -349,10 +356,10 @@ class TwilioHTTP:
             return FlexInsightsAuthError(status, code, message, more_info, **kwargs)
         if status == 429:
             retry_after = _retry_after_seconds(headers.get("Retry-After"))
-            message = (message or "") + f" (still rate limited after {attempt} retries){self._budget_note(attempt)}"
+            message = (message or "") + f" (still rate limited after {attempt} retries)"
             return FlexInsightsRateLimitError(status, code, message, more_info, retry_after=retry_after, **kwargs)
         if status in RETRY_STATUSES:
-            message = (message or "") + f" (after {attempt} retries){self._budget_note(attempt)}"
+            message = (message or "") + f" (after {attempt} retries)"
         return FlexInsightsAPIError(status, code, message, more_info, **kwargs)
 
     def iter_pages(self, path: str, params: QueryParams, key: str) -> Iterator[list[dict[str, Any]]]:

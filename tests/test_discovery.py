@@ -119,22 +119,56 @@ def test_a_twilio_clock_behind_ours_moves_the_watermark_only_as_far_as_twilio_ha
     assert tick.cursor.watermark == twilio_now
 
 
-def test_a_rate_limited_read_gives_up_within_the_tick_budget(emulator, tmp_path):
-    from flex_segments_dagster.errors import FlexInsightsRateLimitError
-
+def test_a_read_that_does_not_fit_the_budget_halves_the_next_window_and_loses_nothing(emulator, tmp_path):
     source, ledger = make_parts(emulator, tmp_path)
     slept: list[float] = []
     source._http._sleep = slept.append
     fault = (429, {"code": 20429, "message": "Too Many Requests", "status": 429}, {"Retry-After": "30"})
-    emulator.inject_faults("/v1/Workspaces", [fault] * 10)
-    settings = DiscoverySettings(read_budget=timedelta(seconds=20))
-    with pytest.raises(FlexInsightsRateLimitError, match="stopped early to stay within the time budget"):
-        run_discovery_tick(source, ledger, DiscoveryCursor(), settings)
+    emulator.inject_faults("/v1/Workspaces", [fault])
+    settings = DiscoverySettings(read_budget=timedelta(seconds=20), initial_lookback=timedelta(hours=1))
+    now = emulator.now()
+    tick = run_discovery_tick(source, ledger, DiscoveryCursor(), settings, now=now)
     assert slept == []  # a 30 s wait would not fit in the budget, so none was started
-    assert ledger.closed_batches_after(0) == [] and ledger.open_batch() is None
+    assert tick.discovery is None
+    assert "did not fit in the 20 s budget" in tick.note and "HTTP 429 asked to wait 30 s" in tick.note
+    assert tick.cursor == DiscoveryCursor(watermark=now - timedelta(hours=1), announced_seq=0,
+                                          window=timedelta(minutes=30))
+    # The next tick reads the first half hour from where the failed one started, then the window grows back.
+    second = run_discovery_tick(source, ledger, tick.cursor, settings, now=now)
+    assert second.discovery.start == now - timedelta(hours=1, minutes=5)
+    assert second.discovery.end == now - timedelta(minutes=30)
+    assert second.cursor.window is None
+    third = run_discovery_tick(source, ledger, second.cursor, settings, now=now)
+    recorded = second.recorded + third.recorded
+    assert sorted(recorded) == sorted(emulator.completed_reservation_ids())
 
 
-def test_a_twilio_clock_far_behind_never_moves_the_watermark_backwards(tmp_path):
+def test_a_window_that_cannot_shrink_further_raises_the_budget_error(emulator, tmp_path):
+    from flex_segments_dagster.errors import FlexInsightsTimeBudgetError
+
+    source, ledger = make_parts(emulator, tmp_path)
+    fault = (429, {"code": 20429, "message": "Too Many Requests", "status": 429}, {"Retry-After": "30"})
+    emulator.inject_faults("/v1/Workspaces", [fault])
+    cursor = DiscoveryCursor(watermark=emulator.now() - timedelta(minutes=1), window=timedelta(minutes=1))
+    with pytest.raises(FlexInsightsTimeBudgetError, match="HTTP 429 asked to wait 30 s"):
+        run_discovery_tick(source, ledger, cursor, DiscoverySettings(read_budget=timedelta(seconds=20)),
+                           now=emulator.now())
+
+
+def test_a_server_clock_that_does_not_advance_is_not_trusted():
+    from flex_segments_dagster.discovery import _next_watermark
+    from flex_segments_dagster.sources import ReservationDiscovery
+
+    cursor = DiscoveryCursor(watermark=NOW - timedelta(minutes=1))
+    stuck = ReservationDiscovery(NOW - timedelta(minutes=6), NOW, [], 0, [], complete_until=NOW - timedelta(hours=3))
+    assert _next_watermark(cursor, stuck) == NOW
+    behind = ReservationDiscovery(
+        NOW - timedelta(minutes=6), NOW, [], 0, [], complete_until=NOW - timedelta(seconds=20)
+    )
+    assert _next_watermark(cursor, behind) == NOW - timedelta(seconds=20)
+
+
+def test_a_twilio_clock_behind_the_last_watermark_never_moves_it_backwards_or_freezes_it(tmp_path):
     from flex_segments_dagster.emulator import TwilioEmulator
 
     twilio_now = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)  # two days behind the cursor
@@ -142,4 +176,4 @@ def test_a_twilio_clock_far_behind_never_moves_the_watermark_backwards(tmp_path)
     with TwilioEmulator(port=0, reservations=3, seed=2, clock=lambda: twilio_now) as emu:
         source, ledger = make_parts(emu, tmp_path)
         tick = run_discovery_tick(source, ledger, cursor, DiscoverySettings(), now=NOW)
-    assert tick.cursor.watermark == cursor.watermark
+    assert tick.cursor.watermark == NOW

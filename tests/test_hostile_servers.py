@@ -174,3 +174,19 @@ def test_settings_of_the_wrong_type_are_config_errors(kwargs, message):
 def test_reservation_ids_that_are_not_iterable_are_an_invalid_id_error():
     with FlexInsightsClient(ACCOUNT, TOKEN) as client, pytest.raises(InvalidReservationIdError, match="a list"):
         list(client.iter_segments(reservation_ids=5))
+
+
+def test_an_absurd_date_header_is_ignored_not_an_untyped_crash():
+    def absurd_date(conn: socket.socket) -> None:
+        body = b'{"segments": [], "meta": {"next_page_url": null}}'
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nDate: Thu, 01 Jan 99999999999999999999 00:00:00 GMT\r\n"
+            b"Retry-After: Thu, 01 Jan 99999999999999999999 00:00:00 GMT\r\n"
+            b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        )
+
+    with raw_server(absurd_date) as (url, _):
+        client = FlexInsightsClient(ACCOUNT, TOKEN, base_url=url)
+        with client:
+            assert list(client.iter_segments(reservation_ids=[RID])) == []
+            assert client._http.last_server_time is None

@@ -57,20 +57,23 @@ def build_reservations_sensor(
             source.close()
             ledger.dispose()
         found = tick.discovery
-        context.log.info(
-            f"events {found.start.isoformat()} to {found.end.isoformat()}: {found.events_read} read, "
-            f"{len(tick.recorded)} new reservations, {tick.already_recorded} already recorded, "
-            f"{_count(len(tick.ready_batches), 'batch', 'batches')} ready"
-        )
-        if found.invalid_values:
-            context.log.warning(
-                f"skipped {len(found.invalid_values)} values that are not reservation ids: "
-                f"{', '.join(found.invalid_values[:5])}"
+        if found is None:
+            context.log.warning(tick.note)
+        else:
+            context.log.info(
+                f"events {found.start.isoformat()} to {found.end.isoformat()}: {found.events_read} read, "
+                f"{len(tick.recorded)} new reservations, {tick.already_recorded} already recorded, "
+                f"{_count(len(tick.ready_batches), 'batch', 'batches')} ready"
             )
+            if found.invalid_values:
+                context.log.warning(
+                    f"skipped {len(found.invalid_values)} values that are not reservation ids: "
+                    f"{', '.join(found.invalid_values[:5])}"
+                )
         keys = [batch.key for batch in tick.ready_batches]
         cursor_text = tick.cursor.serialize()
         if not keys:
-            return SensorResult(skip_reason="no batch closed since the last tick", cursor=cursor_text)
+            return SensorResult(skip_reason=tick.note or "no batch closed since the last tick", cursor=cursor_text)
         return SensorResult(
             run_requests=[RunRequest(partition_key=key, run_key=key) for key in keys],
             dynamic_partitions_requests=[partitions_def.build_add_request(keys)],
