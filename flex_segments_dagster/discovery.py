@@ -140,7 +140,8 @@ def run_discovery_tick(
     now = now or datetime.now(timezone.utc)
     _check_ledger_matches(ledger, cursor)
     start, end = plan_window(cursor, now, settings)
-    deadline = time.monotonic() + settings.read_budget.total_seconds()
+    began = time.monotonic()
+    deadline = began + settings.read_budget.total_seconds()
     try:
         discovery: ReservationDiscovery | None = source.reservations_between(start, end, deadline=deadline)
     except FlexInsightsTimeBudgetError as exc:
@@ -165,7 +166,8 @@ def run_discovery_tick(
     if discovery is None:
         next_cursor = DiscoveryCursor(cursor.watermark or start, announced, smaller)
         return DiscoveryTick(None, result.added, result.already_recorded, ready, next_cursor, note)
-    next_cursor = DiscoveryCursor(_next_watermark(cursor, discovery), announced, _grown(cursor.window, settings))
+    window = _grown(cursor.window, settings, timedelta(seconds=time.monotonic() - began))
+    next_cursor = DiscoveryCursor(_next_watermark(cursor, discovery), announced, window)
     return DiscoveryTick(discovery, result.added, result.already_recorded, ready, next_cursor)
 
 
@@ -179,7 +181,9 @@ def _next_watermark(cursor: DiscoveryCursor, discovery: ReservationDiscovery) ->
     return max(cursor.watermark or discovery.start, complete)
 
 
-def _grown(window: timedelta | None, settings: DiscoverySettings) -> timedelta | None:
-    if window is None or window * 2 >= settings.max_window:
-        return None
-    return window * 2
+def _grown(window: timedelta | None, settings: DiscoverySettings, took: timedelta) -> timedelta | None:
+    # Grow a shrunk window back slowly, and only after a read that left most of the budget unused.
+    if window is None or took > settings.read_budget / 3:
+        return window
+    bigger = window * 1.5
+    return None if bigger >= settings.max_window else bigger
