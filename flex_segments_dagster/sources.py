@@ -128,11 +128,17 @@ class TaskRouterEventsSource:
                 server_time = server_time or self._http.last_server_time
                 events.extend(page)
         except FlexInsightsAPIError as exc:
-            if exc.status == 404:
-                exc.args = (
-                    f"{exc.args[0]} (is TASKROUTER_WORKSPACE_SID {self.workspace_sid} a workspace of this account?)",
-                )
-            raise
+            if exc.status != 404:
+                raise
+            hint = f"(is TASKROUTER_WORKSPACE_SID {self.workspace_sid} a workspace of this account?)"
+            raise FlexInsightsAPIError(
+                exc.status,
+                exc.code,
+                f"{exc.message or 'not found'} {hint}",
+                exc.more_info,
+                method=exc.method,
+                url=exc.url,
+            ) from None
         finally:
             self._http.deadline = None
         events.sort(key=_event_sort_key)
